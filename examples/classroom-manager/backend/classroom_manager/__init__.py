@@ -1,0 +1,1 @@
+"""Classroom manager: the sample web app that Shipline's end-to-end tests deploy."""
