@@ -105,6 +105,17 @@ class Lab:
             raise AssertionError(f"{' '.join(command)} failed on the server: {completed.stderr}")
         return completed
 
+    def load_image(self, local_tag: str, server_tag: str) -> None:
+        """Copy an image from this host's engine to the server's engine under ``server_tag``."""
+        save = subprocess.Popen(["docker", "save", local_tag], stdout=subprocess.PIPE)
+        load = subprocess.run(
+            ["docker", "exec", "-i", self.server["container"], "docker", "load", "--quiet"],
+            stdin=save.stdout, capture_output=True, text=True, check=False,
+        )
+        save.wait()
+        assert load.returncode == 0, f"docker load on the server failed: {load.stderr}"
+        self.on_server("docker", "tag", local_tag, server_tag)
+
     def http(self, path: str, method: str = "GET", body: dict | None = None) -> tuple[int, dict | str]:
         """Send a request to the app through the server's published port on 127.0.0.1."""
         data = json.dumps(body).encode() if body is not None else None
@@ -126,10 +137,15 @@ class Lab:
             return status, raw
 
     def running_images(self, project: str = "classroom-manager-staging") -> dict[str, str]:
-        """Return service name -> image reference of the project's running containers."""
+        """Return service name -> image reference (as the compose file names it) of running containers."""
+        containers = self.on_server(
+            "docker", "ps", "--quiet", "--filter", f"label=com.docker.compose.project={project}"
+        ).stdout.split()
+        if not containers:
+            return {}
         listing = self.on_server(
-            "docker", "ps", "--filter", f"label=com.docker.compose.project={project}",
-            "--format", '{{.Label "com.docker.compose.service"}} {{.Image}}',
+            "docker", "inspect", "--format",
+            '{{index .Config.Labels "com.docker.compose.service"}} {{.Config.Image}}', *containers,
         ).stdout
         return dict(line.split(" ", 1) for line in listing.splitlines() if line.strip())
 

@@ -18,9 +18,17 @@ def _lab_unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def lab() -> Lab:
-    """A running lab, shared by the whole session and removed at the end unless SHIPLINE_KEEP_LAB=1."""
+    """A fresh lab shared by the whole session.
+
+    A lab left over from an earlier run is removed first, so the server starts bare,
+    unless SHIPLINE_REUSE_LAB=1. The lab is removed at the end unless SHIPLINE_KEEP_LAB=1.
+    """
     name = os.environ.get("SHIPLINE_TEST_LAB", "e2e")
     try:
+        if os.environ.get("SHIPLINE_REUSE_LAB") != "1":
+            from shipline.lab import lab as lab_api
+
+            lab_api.down(name)
         running = start_lab(name)
     except Exception as error:  # noqa: BLE001 (any failure to start is reported the same way)
         _lab_unavailable(f"{type(error).__name__}: {error}")

@@ -28,11 +28,7 @@ def health_version(lab: Lab) -> str:
 @pytest.fixture(scope="module")
 def unrelated(provisioned: Lab) -> Lab:
     """An image and a container on the server that belong to no Shipline project."""
-    provisioned.on_server(
-        "sh", "-c",
-        "docker image inspect unrelated/keep:1 >/dev/null 2>&1 || "
-        "docker tag $(docker image ls --format '{{.ID}}' | head -n 1) unrelated/keep:1",
-    )
+    provisioned.load_image(provisioned.state["images"]["backend_base"], "unrelated/keep:1")
     provisioned.on_server("sh", "-c", "docker rm -f unrelated-keep >/dev/null 2>&1; true")
     provisioned.on_server(
         "docker", "run", "-d", "--name", "unrelated-keep", "--entrypoint", "sleep", "unrelated/keep:1", "infinity"

