@@ -1,4 +1,4 @@
-"""How the lab runs a container that boots systemd and can run Docker inside it."""
+"""Docker run flags for lab containers that boot systemd and run Docker inside them."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from shipline.lab.docker_cli import docker
 
 log = logging.getLogger(__name__)
 
-# Where --privileged is refused (a bounding set without CAP_SYS_RESOURCE, as in some
-# sandboxes), these flags give systemd and a nested dockerd everything else they need.
+# Flags for engines that reject --privileged, for example in a sandbox whose bounding set
+# lacks CAP_SYS_RESOURCE. They give systemd and a nested dockerd everything else they need.
 UNPRIVILEGED_SYSTEMD_FLAGS = (
     "--cap-add", "ALL",
     "--cap-drop", "SYS_RESOURCE",
@@ -39,7 +39,7 @@ def privileged_works(probe_image: str) -> bool:
     probe = docker("run", "--rm", "--privileged", "--label", "dev.shipline.lab.probe=1", probe_image, "true",
                    check=False)
     if probe.returncode != 0:
-        log.info("--privileged is refused here (%s); using explicit capabilities instead",
+        log.info("--privileged was rejected (%s); granting explicit capabilities instead",
                  probe.stderr.strip().splitlines()[0] if probe.stderr.strip() else "no message")
     return probe.returncode == 0
 

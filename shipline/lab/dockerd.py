@@ -1,4 +1,4 @@
-"""Make sure a Docker engine answers, installing and starting dockerd when none does."""
+"""Make sure a Docker engine responds, installing and starting dockerd when none does."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class EngineUnavailable(RuntimeError):
     """No Docker engine could be reached or started."""
 
 
-def engine_answers() -> bool:
+def engine_responds() -> bool:
     """Return whether ``docker info`` reaches a running engine."""
     if shutil.which("docker") is None:
         return False
@@ -41,25 +41,25 @@ def install_packages(packages: tuple[str, ...] = APT_PACKAGES) -> None:
 
 
 def ensure_engine(timeout: float = 60.0) -> None:
-    """Start dockerd in the background when no engine answers, and wait until it does.
+    """Start dockerd in the background when no engine responds, and wait until one does.
 
     Raises EngineUnavailable with the tail of the dockerd log when it does not come up
     within ``timeout`` seconds.
     """
     install_packages()
-    if engine_answers():
+    if engine_responds():
         return
     dockerd = shutil.which("dockerd")
     if dockerd is None:
         raise EngineUnavailable("dockerd is not installed; run: apt-get install docker.io")
-    log.info("no Docker engine answers; starting %s (log: %s)", dockerd, DOCKERD_LOG)
+    log.info("no Docker engine responds; starting %s (log: %s)", dockerd, DOCKERD_LOG)
     with DOCKERD_LOG.open("ab") as out:
         subprocess.Popen([dockerd], stdout=out, stderr=out, stdin=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if engine_answers():
+        if engine_responds():
             log.info("Docker engine is up")
             return
         time.sleep(0.5)
     tail = DOCKERD_LOG.read_text(errors="replace").splitlines()[-10:]
-    raise EngineUnavailable(f"dockerd did not answer within {timeout:.0f} s; last log lines:\n" + "\n".join(tail))
+    raise EngineUnavailable(f"dockerd did not respond within {timeout:.0f} s; last log lines:\n" + "\n".join(tail))

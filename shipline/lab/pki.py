@@ -33,7 +33,7 @@ def write_ca_and_server_cert(folder: Path, dns_names: list[str], ip_addresses: l
     """Write ``ca.crt``, ``registry.crt`` and ``registry.key`` into ``folder`` unless present.
 
     The CA exists only in this lab, so a server trusts the registry only after
-    provisioning installs ``ca.crt``: exactly what a private registry asks of a real host.
+    provisioning installs ``ca.crt``: exactly what a private registry requires of a real host.
     """
     if (folder / "registry.crt").exists() and (folder / "ca.crt").exists():
         return

@@ -59,7 +59,7 @@ def start(lab: str, folder: Path, network: str, image: str) -> tuple[str, int]:
 
 
 def wait_until_ready(port: int, ca_file: Path, timeout: float = 30.0) -> None:
-    """Wait until the registry answers ``/v2/`` over verified TLS with 401 (login required)."""
+    """Wait until the registry responds to ``/v2/`` over verified TLS with 401 (login required)."""
     context = ssl.create_default_context(cafile=str(ca_file))
     url = f"https://127.0.0.1:{port}/v2/"
     deadline = time.monotonic() + timeout

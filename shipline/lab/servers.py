@@ -57,7 +57,7 @@ def start(lab: str, server: str, network: str, image: str, privileged: bool, adm
 
 
 def scan_host_key(port: int, timeout: float = 60.0) -> str:
-    """Wait until sshd answers on 127.0.0.1:``port`` and return its known_hosts lines."""
+    """Wait until sshd responds on 127.0.0.1:``port`` and return its known_hosts lines."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         scan = subprocess.run(
@@ -68,7 +68,7 @@ def scan_host_key(port: int, timeout: float = 60.0) -> str:
         if lines:
             return "\n".join(lines) + "\n"
         time.sleep(0.5)
-    raise RuntimeError(f"sshd on 127.0.0.1:{port} did not answer within {timeout:.0f} s")
+    raise RuntimeError(f"sshd on 127.0.0.1:{port} did not respond within {timeout:.0f} s")
 
 
 def write_known_hosts(path: Path, entries: list[str]) -> None:

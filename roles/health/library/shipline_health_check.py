@@ -61,7 +61,7 @@ healthy:
   type: bool
   returned: always
 status_code:
-  description: HTTP status of the last answer, or null when no answer came.
+  description: HTTP status of the last response, or null when none came.
   type: int
   returned: always
 body_excerpt:
@@ -73,7 +73,7 @@ version:
   type: str
   returned: always
 reason:
-  description: Why the last answer was not healthy; empty when healthy.
+  description: Why the last response was not healthy. Empty when healthy.
   type: str
   returned: always
 elapsed:
@@ -95,7 +95,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 
 def judge(status_code, body, expected_status, expected_version):
-    """Return (healthy, reason, version) for one answer."""
+    """Return (healthy, reason, version) for one response."""
     version = None
     try:
         document = json.loads(body)
@@ -119,7 +119,7 @@ def judge(status_code, body, expected_status, expected_version):
 
 
 def request(url, timeout):
-    """Return (status_code, body) of one GET; status None when no HTTP answer came."""
+    """Return (status_code, body) of one GET; status None when no HTTP response came."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (URL from the operator)
             return response.status, response.read(65536).decode("utf-8", errors="replace"), ""
