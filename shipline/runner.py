@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 import ansible_runner
 
+from shipline.process_cleanup import become_child_subreaper, stop_orphaned_workers
 from shipline.redaction import Redactor
 
 log = logging.getLogger(__name__)
@@ -200,6 +201,7 @@ def run_playbook(
         environment["PATH"] = interpreter_bin + os.pathsep + os.environ.get("PATH", "")
 
     started_at = datetime.now(UTC)
+    subreaper = become_child_subreaper()
     log.info("running %s (artifacts in %s)", playbook, private_data_dir)
     try:
         runner = ansible_runner.run(
@@ -215,12 +217,14 @@ def run_playbook(
             verbosity=max(0, verbosity - 1) or None,
             event_handler=printer,
             status_handler=_status_handler(redactor),
-            # NOTE: on cancel ansible-runner stops ansible-playbook only. A command that a
-            # task already started (on a host, or a local child process) may run on.
+            # NOTE: a cancel stops ansible-playbook and its workers (see process_cleanup),
+            # but a command that a task already started on a host may still run to its end.
             cancel_callback=flag.is_set,
         )
     finally:
         redactor.scrub_tree(private_data_dir)
+    if subreaper and runner.status in ("canceled", "timeout"):
+        stop_orphaned_workers()
     finished_at = datetime.now(UTC)
 
     stats = runner.stats or {}

@@ -293,3 +293,19 @@ def test_sigterm_cancels_deploy_and_cleans_up(clean_env, fake_project, tmp_path)
     assert report["hosts"][0]["outcome"] == "canceled"
     assert not Path(key_check["path"]).parent.exists()
     assert "received SIGTERM" in stderr
+    assert _processes_mentioning(str(fake_project)) == []
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Return pids of live processes whose command line contains ``text``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command_line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in command_line:
+            found.append(int(entry.name))
+    return found
