@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker.io debootstrap openssh-client git)
+# A host that already has a Docker engine (a GitHub runner has Docker CE) keeps it.
+packages=(debootstrap openssh-client git)
+command -v dockerd >/dev/null || packages+=(docker.io)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -51,8 +51,13 @@ class Endpoint:
 
 def params(url: str, **overrides: object) -> dict:
     values = {
-        "url": url, "timeout": 2.0, "interval": 0.1, "request_timeout": 1.0,
-        "expected_status": "healthy", "expected_version": None, "excerpt_length": 300,
+        "url": url,
+        "timeout": 2.0,
+        "interval": 0.1,
+        "request_timeout": 1.0,
+        "expected_status": "healthy",
+        "expected_version": None,
+        "excerpt_length": 300,
     }
     values.update(overrides)
     return values
