@@ -26,10 +26,20 @@ def write_secret(path: Path) -> None:
         path.write_text(secrets.token_urlsafe(24) + "\n")
 
 
-def up(name: str = "default", server_count: int = 1) -> LabState:
+def up(
+    name: str = "default",
+    server_count: int = 1,
+    *,
+    push_support_images: bool = True,
+    server_image: str | None = None,
+) -> LabState:
     """Start dockerd if needed, build cached images, and start the registry and servers.
 
-    Running it again on a running lab changes nothing but adds missing servers.
+    ``push_support_images=False`` skips pushing the PostgreSQL and Redis images, which
+    only a deploy of the sample app needs (their push takes most of a fresh lab's start).
+    ``server_image`` replaces the bare server image, for example with a snapshot from
+    ``shipline.lab.snapshots``. Running it again on a running lab changes nothing but
+    adds missing servers.
     """
     dockerd.ensure_engine()
     tags = images.ensure_all()
@@ -51,13 +61,14 @@ def up(name: str = "default", server_count: int = 1) -> LabState:
     host_address = f"127.0.0.1:{registry_port}"
     registry.login(folder / "docker-config", host_address, folder / "registry-password")
     pushed = {}
-    for image_name, repository in SUPPORT_IMAGES.items():
+    support_images = SUPPORT_IMAGES if push_support_images else {}
+    for image_name, repository in support_images.items():
         registry.push(folder / "docker-config", tags[image_name], f"{host_address}/{repository}:trixie")
         pushed[image_name] = f"{registry.SERVER_NAME}:{registry.SERVER_PORT}/{repository}:trixie"
 
     privileged = privileged_works(tags["base"])
     server_states = [
-        servers.start(name, f"staging-{index}", network, tags["server"], privileged, admin_key)
+        servers.start(name, f"staging-{index}", network, server_image or tags["server"], privileged, admin_key)
         for index in range(1, server_count + 1)
     ]
     servers.write_known_hosts(

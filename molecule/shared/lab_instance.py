@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Create and destroy the lab behind one Molecule scenario, through the lab's own Python API.
+
+Molecule's create, prepare and destroy playbooks call this script on the controller, so
+that Molecule instances are ordinary lab servers: the same image, the same container
+flags and the same SSH path on 127.0.0.1 as the lab, the e2e tests and production use.
+Every command prints one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from shipline.lab import images, lab, registry, snapshots  # noqa: E402
+from shipline.lab.docker_cli import docker  # noqa: E402
+from shipline.lab.state import LabState, lab_dir  # noqa: E402
+
+log = logging.getLogger("lab_instance")
+
+# Everything that shapes a provisioned server. A change to any of these makes a new
+# "provisioned" snapshot; see shipline/lab/snapshots.py.
+PROVISIONING_INPUTS = (
+    REPO / "roles" / "bootstrap",
+    REPO / "playbooks" / "provision.yml",
+    REPO / "inventories" / "lab" / "group_vars",
+)
+PROVISIONED = "provisioned"
+# Host-engine image references this helper pushed, one per line, for `down` to remove.
+PUSHED_FILE = "molecule-pushed-images"
+
+
+def provisioned_tag() -> str:
+    """Return the tag of the provisioned-server snapshot for the current provisioning inputs."""
+    return snapshots.snapshot_tag(PROVISIONED, PROVISIONING_INPUTS)
+
+
+def command_up(args: argparse.Namespace) -> dict:
+    """Start the scenario's lab, from the provisioned snapshot when asked and cached."""
+    server_image = None
+    if args.server == PROVISIONED:
+        tag = provisioned_tag()
+        if images.image_exists(tag):
+            server_image = tag
+        else:
+            log.info("no snapshot %s yet: starting from the bare server; prepare saves it", tag)
+    state = lab.up(
+        args.lab,
+        0 if args.server == "none" else 1,
+        push_support_images=args.support_images,
+        server_image=server_image,
+    )
+    return {"lab_dir": state.directory, "server_image": server_image or images.image_tag("server")}
+
+
+def command_save_snapshot(args: argparse.Namespace) -> dict:
+    """Save the lab's only server as the provisioned snapshot unless one is cached."""
+    tag = provisioned_tag()
+    if images.image_exists(tag):
+        return {"snapshot": tag, "saved": False}
+    state = LabState.load(lab_dir(args.lab))
+    snapshots.save(state.servers[0].container, tag)
+    return {"snapshot": tag, "saved": True}
+
+
+def command_push(args: argparse.Namespace) -> dict:
+    """Push a cached lab image to the scenario's registry and return its reference and digest."""
+    state = LabState.load(lab_dir(args.lab))
+    remote = f"{state.registry_host_address}/{args.repository}:{args.tag}"
+    registry.push(state.path / "docker-config", images.image_tag(args.image), remote)
+    with (state.path / PUSHED_FILE).open("a") as pushed:
+        pushed.write(remote + "\n")
+    repo_digests = json.loads(docker("image", "inspect", "--format", "{{json .RepoDigests}}", remote).stdout)
+    prefix = remote.rsplit(":", 1)[0] + "@"
+    digest = next(entry.split("@", 1)[1] for entry in repo_digests if entry.startswith(prefix))
+    return {
+        "reference": f"{state.registry_server_address}/{args.repository}:{args.tag}",
+        "digest": digest,
+    }
+
+
+def command_down(args: argparse.Namespace) -> dict:
+    """Remove the scenario's lab and the host-engine image tags pushed to its registry."""
+    folder = lab_dir(args.lab)
+    references: list[str] = []
+    try:
+        state = LabState.load(folder)
+    except FileNotFoundError:
+        state = None
+    if state is not None:
+        references += [
+            state.registry_host_address + reference.removeprefix(state.registry_server_address)
+            for name, reference in state.images.items()
+            if name in lab.SUPPORT_IMAGES
+        ]
+        pushed = state.path / PUSHED_FILE
+        if pushed.exists():
+            references += pushed.read_text().split()
+        references += [f"{state.registry_host_address}/{reference}" for reference in args.pushed_by_scenario]
+    removed_tags = []
+    for reference in sorted(set(references)):
+        if docker("image", "rm", reference, check=False).returncode == 0:
+            removed_tags.append(reference)
+    removed = lab.down(args.lab)
+    return {"removed": removed, "removed_tags": removed_tags}
+
+
+def main() -> int:
+    """Parse the command line, run one command and print its result as JSON."""
+    logging.basicConfig(level=logging.INFO, format="lab_instance: %(message)s", stream=sys.stderr)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lab", required=True, help="lab name, molecule-<scenario>")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="start the lab: a registry and at most one server")
+    up.add_argument(
+        "--server", choices=("bare", PROVISIONED, "none"), default="bare",
+        help="server to start: the bare image, the provisioned snapshot when cached, or none",
+    )
+    up.add_argument(
+        "--support-images", action="store_true", help="push the PostgreSQL and Redis images the sample app needs"
+    )
+    up.set_defaults(func=command_up)
+
+    save = commands.add_parser("save-snapshot", help="save the provisioned server as a snapshot unless cached")
+    save.set_defaults(func=command_save_snapshot)
+
+    push = commands.add_parser("push", help="push a cached lab image to the lab registry")
+    push.add_argument("--image", required=True, help="lab image name, for example base")
+    push.add_argument("--repository", required=True, help="repository in the lab registry, e.g. molecule/web")
+    push.add_argument("--tag", required=True)
+    push.set_defaults(func=command_push)
+
+    down = commands.add_parser("down", help="remove the lab and the image tags pushed to it from this host")
+    down.add_argument(
+        "--pushed-by-scenario", nargs="*", default=[], metavar="REPOSITORY:TAG",
+        help="more repository:tag references the scenario pushed to the lab registry from this host",
+    )
+    down.set_defaults(func=command_down)
+
+    args = parser.parse_args()
+    print(json.dumps(args.func(args)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
