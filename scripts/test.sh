@@ -14,7 +14,11 @@ status=0
 run_part() {
     case "$1" in
     lint)
-        ruff check shipline tests bench examples
+        local python_dirs=()
+        for dir in shipline tests bench examples molecule; do
+            [[ -d "$dir" ]] && python_dirs+=("$dir")
+        done
+        ruff check "${python_dirs[@]}"
         yamllint --strict .
         ansible-lint --profile production
         if [[ -d .github/workflows ]]; then

@@ -9,9 +9,9 @@ import sys
 from dataclasses import asdict
 
 from shipline.lab import lab
-from shipline.lab.state import LabState
 from shipline.lab.docker_cli import DockerError
 from shipline.lab.dockerd import EngineUnavailable
+from shipline.lab.state import LabState
 
 log = logging.getLogger(__name__)
 

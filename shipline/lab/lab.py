@@ -134,4 +134,5 @@ def state_for(name: str) -> LabState:
     try:
         return LabState.load(folder)
     except FileNotFoundError:
-        raise RuntimeError(f"lab {name!r} is not up (no {folder}/lab.json); run: shipline lab up --name {name}") from None
+        message = f"lab {name!r} is not up (no {folder}/lab.json); run: shipline lab up --name {name}"
+        raise RuntimeError(message) from None
