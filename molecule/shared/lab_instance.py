@@ -12,28 +12,60 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import shutil
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from shipline.lab import images, lab, registry, snapshots  # noqa: E402
+from shipline.lab import images, lab, pki, registry, snapshots  # noqa: E402
 from shipline.lab.docker_cli import docker  # noqa: E402
-from shipline.lab.state import LabState, lab_dir  # noqa: E402
+from shipline.lab.state import LabState, default_root, lab_dir  # noqa: E402
 
 log = logging.getLogger("lab_instance")
 
+# Key material every Molecule lab starts with: the lab CA with the registry's certificate,
+# and the admin and deploy SSH keys. A provisioned server trusts that CA and authorises
+# that deploy key, so a snapshot of it fits every later Molecule lab as it is.
+KEYRING = default_root().parent / "molecule-keyring"
+KEYRING_FILES = (
+    "tls/ca.crt", "tls/registry.crt", "tls/registry.key",
+    "admin_ed25519", "admin_ed25519.pub", "deploy_ed25519", "deploy_ed25519.pub",
+)
 # Everything that shapes a provisioned server. A change to any of these makes a new
 # "provisioned" snapshot; see shipline/lab/snapshots.py.
 PROVISIONING_INPUTS = (
     REPO / "roles" / "bootstrap",
     REPO / "playbooks" / "provision.yml",
     REPO / "inventories" / "lab" / "group_vars",
+    KEYRING / "tls" / "ca.crt",
+    KEYRING / "deploy_ed25519.pub",
 )
 PROVISIONED = "provisioned"
-# Host-engine image references this helper pushed, one per line, for `down` to remove.
+STUB_IMAGE_CONTEXT = REPO / "molecule" / "shared" / "stub-image"
+# Files this helper writes into the lab's state folder: what the server started from,
+# for prepare, and the host-engine image references pushed, one per line, for `down`.
+INSTANCE_FILE = "molecule-instance.json"
 PUSHED_FILE = "molecule-pushed-images"
+
+
+def seed_lab_folder(name: str) -> None:
+    """Copy the Molecule keyring into the lab's state folder, making the keyring first if needed.
+
+    ``lab.up`` keeps key files that exist, so the lab then uses the keyring's.
+    """
+    pki.write_ca_and_server_cert(KEYRING / "tls", [registry.SERVER_NAME, "localhost"], ["127.0.0.1"])
+    pki.write_ssh_keypair(KEYRING / "admin_ed25519", "shipline-molecule-admin")
+    pki.write_ssh_keypair(KEYRING / "deploy_ed25519", "shipline-molecule-deploy")
+    folder = lab_dir(name)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for relative in KEYRING_FILES:
+        target = folder / relative
+        if not target.exists():
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            shutil.copy2(KEYRING / relative, target)
 
 
 def provisioned_tag() -> str:
@@ -43,6 +75,7 @@ def provisioned_tag() -> str:
 
 def command_up(args: argparse.Namespace) -> dict:
     """Start the scenario's lab, from the provisioned snapshot when asked and cached."""
+    seed_lab_folder(args.lab)
     server_image = None
     if args.server == PROVISIONED:
         tag = provisioned_tag()
@@ -56,7 +89,9 @@ def command_up(args: argparse.Namespace) -> dict:
         push_support_images=args.support_images,
         server_image=server_image,
     )
-    return {"lab_dir": state.directory, "server_image": server_image or images.image_tag("server")}
+    instance = {"server_image": server_image or images.image_tag("server"), "from_snapshot": server_image is not None}
+    (state.path / INSTANCE_FILE).write_text(json.dumps(instance) + "\n")
+    return {"lab_dir": state.directory, **instance}
 
 
 def command_save_snapshot(args: argparse.Namespace) -> dict:
@@ -70,12 +105,20 @@ def command_save_snapshot(args: argparse.Namespace) -> dict:
 
 
 def command_push(args: argparse.Namespace) -> dict:
-    """Push a cached lab image to the scenario's registry and return its reference and digest."""
+    """Build the health stub image for one tag, push it to the scenario's registry, return its digest."""
     state = LabState.load(lab_dir(args.lab))
     remote = f"{state.registry_host_address}/{args.repository}:{args.tag}"
-    registry.push(state.path / "docker-config", images.image_tag(args.image), remote)
+    # Recorded first, so that `down` removes the tag even when the push fails.
     with (state.path / PUSHED_FILE).open("a") as pushed:
         pushed.write(remote + "\n")
+    docker(
+        "build", "--quiet",
+        "--build-arg", f"BASE_IMAGE={images.image_tag('base')}",
+        "--build-arg", f"STUB_VERSION={args.version or args.tag}",
+        "--tag", remote, str(STUB_IMAGE_CONTEXT),
+        env={**os.environ, "DOCKER_BUILDKIT": "0"},
+    )
+    registry.push(state.path / "docker-config", remote, remote)
     repo_digests = json.loads(docker("image", "inspect", "--format", "{{json .RepoDigests}}", remote).stdout)
     prefix = remote.rsplit(":", 1)[0] + "@"
     digest = next(entry.split("@", 1)[1] for entry in repo_digests if entry.startswith(prefix))
@@ -131,10 +174,12 @@ def main() -> int:
     save = commands.add_parser("save-snapshot", help="save the provisioned server as a snapshot unless cached")
     save.set_defaults(func=command_save_snapshot)
 
-    push = commands.add_parser("push", help="push a cached lab image to the lab registry")
-    push.add_argument("--image", required=True, help="lab image name, for example base")
+    push = commands.add_parser(
+        "push", help="build the health stub image (shared/stub-image) and push it to the lab registry"
+    )
     push.add_argument("--repository", required=True, help="repository in the lab registry, e.g. molecule/web")
     push.add_argument("--tag", required=True)
+    push.add_argument("--version", default="", help="version the stub reports (default: the tag)")
     push.set_defaults(func=command_push)
 
     down = commands.add_parser("down", help="remove the lab and the image tags pushed to it from this host")

@@ -1,19 +1,24 @@
 #!/usr/bin/env python3
-"""A health endpoint stub for the health role's scenario.
+"""A health endpoint stub for the scenarios, in the shape of the classroom manager's /api/health.
 
-Serves on 127.0.0.1:PORT: /healthy answers 200 with a healthy body that reports the
-version given on the command line, /unhealthy answers 503 with an unhealthy body, in
-the shape of the classroom manager's /api/health.
+Usage: health_stub.py PORT [ADDRESS]. Serves on ADDRESS (default 127.0.0.1):PORT:
+/healthy and /api/health answer 200 with a healthy body, /unhealthy answers 503 with an
+unhealthy body. Both report the version in the environment variable STUB_VERSION.
 """
 
 import http.server
 import json
+import os
+import signal
 import sys
 
 PORT = int(sys.argv[1])
-VERSION = sys.argv[2]
+ADDRESS = sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1"
+VERSION = os.environ.get("STUB_VERSION", "unknown")
+HEALTHY = (200, {"success": True, "data": {"status": "healthy", "version": VERSION}})
 ANSWERS = {
-    "/healthy": (200, {"success": True, "data": {"status": "healthy", "version": VERSION}}),
+    "/healthy": HEALTHY,
+    "/api/health": HEALTHY,
     "/unhealthy": (503, {"success": False, "data": {"status": "unhealthy", "version": VERSION}}),
 }
 
@@ -29,4 +34,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
+# As a container's PID 1 the process gets no default SIGTERM action, so `docker stop`
+# would wait its full timeout without this handler.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+http.server.ThreadingHTTPServer((ADDRESS, PORT), Handler).serve_forever()
