@@ -80,3 +80,18 @@ def test_backend_waits_for_healthy_dependency(compose: dict, dependency: str) ->
 def test_compose_file_holds_no_secret(compose: dict) -> None:
     environment = compose["services"]["postgres"]["environment"]
     assert environment["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD"), environment["POSTGRES_PASSWORD"]
+
+
+@pytest.mark.parametrize("service", ["backend", "frontend"])
+def test_app_service_carries_release_label(compose: dict, service: str) -> None:
+    labels = compose["services"][service]["labels"]
+    assert labels["dev.shipline.release"] == "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.mark.parametrize("service", ["postgres", "redis"])
+def test_data_service_has_no_release_label(compose: dict, service: str) -> None:
+    # Compose recreates a container whose labels change, so a release label would restart
+    # the database and Redis on every deploy.
+    labels = compose["services"][service]["labels"]
+    assert "dev.shipline.release" not in labels
+    assert labels["dev.shipline.project"] == "classroom-manager-staging"
