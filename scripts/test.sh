@@ -42,11 +42,33 @@ run_part() {
     esac
 }
 
+# Molecule and the e2e tests spend most of their time waiting on apt, health polls and
+# stability windows in separate labs, so they run side by side unless
+# SHIPLINE_TEST_SERIAL=1. Molecule's output goes to artifacts/molecule-all.log.
+molecule_pid=""
+if [[ " ${parts[*]} " == *" molecule "* && " ${parts[*]} " == *" e2e "* && "${SHIPLINE_TEST_SERIAL:-0}" != 1 ]]; then
+    mkdir -p artifacts
+    echo "== molecule (in the background, log: artifacts/molecule-all.log)" >&2
+    run_part molecule > artifacts/molecule-all.log 2>&1 &
+    molecule_pid=$!
+fi
+
 for part in "${parts[@]}"; do
+    [[ -n "$molecule_pid" && "$part" == molecule ]] && continue
     echo "== $part" >&2
     if ! run_part "$part"; then
         echo "== $part FAILED" >&2
         status=1
     fi
 done
+
+if [[ -n "$molecule_pid" ]]; then
+    if wait "$molecule_pid"; then molecule_status=0; else molecule_status=1; fi
+    echo "== molecule" >&2
+    tail -n 30 artifacts/molecule-all.log
+    if ((molecule_status)); then
+        echo "== molecule FAILED" >&2
+        status=1
+    fi
+fi
 exit "$status"
