@@ -170,12 +170,15 @@ def ephemeral_directory() -> Path:
 
 
 @pytest.fixture(scope="session")
-def side_effect_record(ephemeral_directory: Path):
-    """Return a function that loads ``<name>.json``, a result that the scenario's side_effect.yml recorded."""
+def recorded_result(ephemeral_directory: Path):
+    """Return a function that loads ``<name>.json``, a result that a scenario playbook recorded.
+
+    converge.yml or side_effect.yml writes such results into Molecule's ephemeral folder.
+    """
 
     def load(name: str) -> dict:
         path = ephemeral_directory / f"{name}.json"
-        assert path.exists(), f"{path} is missing: side_effect.yml did not record {name}"
+        assert path.exists(), f"{path} is missing: the converge or side_effect step did not record {name}"
         return json.loads(path.read_text())
 
     return load

@@ -12,7 +12,7 @@ if [[ -x .venv/bin/molecule ]]; then export PATH="$PWD/.venv/bin:$PATH"; fi
 
 # Bare-server scenarios first; the first scenario that provisions saves the provisioned
 # snapshot the later ones start from; the whole path last, because it takes longest.
-order=(image_build bootstrap compose health image_deploy preflight)
+order=(image_build deploy_report bootstrap compose health image_deploy preflight)
 scenarios=("$@")
 if ((${#scenarios[@]} == 0)); then
     scenarios=()

@@ -13,9 +13,9 @@ VERSION = SCENARIO_VARS["molecule_health_stub_version"]
 
 
 @pytest.fixture(scope="module")
-def verdict(side_effect_record):
+def verdict(recorded_result):
     """Return a function that loads the recorded result of one case."""
-    return lambda case: side_effect_record(f"health-{case}")
+    return lambda case: recorded_result(f"health-{case}")
 
 
 def test_stub_service_runs(host) -> None:

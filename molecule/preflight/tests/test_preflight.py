@@ -24,9 +24,9 @@ EXPECTED_MESSAGES = {
 
 
 @pytest.fixture(scope="module")
-def record(side_effect_record):
+def record(recorded_result):
     """Return a function that loads the recorded outcome of one case."""
-    return lambda case: side_effect_record(f"preflight-{case}")
+    return lambda case: recorded_result(f"preflight-{case}")
 
 
 def test_every_case_has_an_expected_message() -> None:

@@ -47,21 +47,21 @@ def test_health_reports_the_good_release(host) -> None:
     assert json.loads(body)["data"]["version"] == GOOD
 
 
-def test_rolled_back_outcome(side_effect_record) -> None:
-    record = side_effect_record("rollback-rolled_back")
+def test_rolled_back_outcome(recorded_result) -> None:
+    record = recorded_result("rollback-rolled_back")
     assert record["outcome"] == "rolled_back", record
     assert record["serving_sha"] == GOOD, record
 
 
-def test_rolled_back_message_names_failure_and_release(side_effect_record) -> None:
-    message = side_effect_record("rollback-rolled_back")["message"]
+def test_rolled_back_message_names_failure_and_release(recorded_result) -> None:
+    message = recorded_result("rollback-rolled_back")["message"]
     assert message.startswith(f"Deploy of {FAILED} to staging-1 failed in phase health: "), message
     assert "was not healthy after 30.0 s" in message, message
     assert f"Rolled back: release {GOOD} is serving again and healthy (HTTP 200, version {GOOD}," in message, message
 
 
-def test_unchanged_server_is_not_rolled_back(side_effect_record) -> None:
-    record = side_effect_record("rollback-server_not_changed")
+def test_unchanged_server_is_not_rolled_back(recorded_result) -> None:
+    record = recorded_result("rollback-server_not_changed")
     assert record["outcome"] == "failed", record
     assert record["serving_sha"] == GOOD, record
     assert f"The server was not changed, so nothing was rolled back and release {GOOD} still serves." in record[
@@ -69,14 +69,14 @@ def test_unchanged_server_is_not_rolled_back(side_effect_record) -> None:
     ], record["message"]
 
 
-def test_first_deploy_has_nothing_to_restore(side_effect_record) -> None:
-    record = side_effect_record("rollback-first_deploy")
+def test_first_deploy_has_nothing_to_restore(recorded_result) -> None:
+    record = recorded_result("rollback-first_deploy")
     assert record["outcome"] == "failed", record
     assert "has no earlier release to restore (a first deploy)" in record["message"], record["message"]
 
 
-def test_manual_rollback_rejects_unknown_sha(side_effect_record) -> None:
-    record = side_effect_record("rollback-manual_unknown_sha")
+def test_manual_rollback_rejects_unknown_sha(recorded_result) -> None:
+    record = recorded_result("rollback-manual_unknown_sha")
     assert "abcdef1 is not a kept release" in record["message"], record["message"]
     assert f"Kept releases, newest first: {FAILED}, {GOOD}. Nothing was changed." in record["message"], record[
         "message"

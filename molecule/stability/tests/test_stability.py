@@ -6,9 +6,9 @@ import pytest
 
 
 @pytest.fixture(scope="module")
-def verdict(side_effect_record):
+def verdict(recorded_result):
     """Return a function that loads the recorded verdict on one project."""
-    return lambda project: side_effect_record(f"stability-{project}")
+    return lambda project: recorded_result(f"stability-{project}")
 
 
 def test_steady_project_passes(verdict) -> None:
