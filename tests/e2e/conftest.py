@@ -30,7 +30,7 @@ def lab() -> Lab:
 
             lab_api.down(name)
         running = start_lab(name)
-    except Exception as error:  # noqa: BLE001 (any failure to start is reported the same way)
+    except Exception as error:
         _lab_unavailable(f"{type(error).__name__}: {error}")
     yield running
     if os.environ.get("SHIPLINE_KEEP_LAB") != "1":
