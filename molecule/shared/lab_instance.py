@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Create and destroy the lab behind one Molecule scenario, through the lab's own Python API.
 
-Molecule's create, prepare and destroy playbooks call this script on the controller, so
-that Molecule instances are ordinary lab servers: the same image, the same container
-flags and the same SSH path on 127.0.0.1 as the lab, the e2e tests and production use.
+Molecule's create, prepare and destroy playbooks call this script on the controller. So
+Molecule instances are ordinary lab servers, with the same image and container flags as
+the lab and the e2e tests, reached over SSH on 127.0.0.1 as production servers are.
 Every command prints one JSON object on stdout.
 """
 

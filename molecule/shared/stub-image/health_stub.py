@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """A health endpoint stub for the scenarios, in the shape of the classroom manager's /api/health.
 
-Usage: health_stub.py PORT [ADDRESS]. Serves on ADDRESS (default 127.0.0.1):PORT:
-/healthy and /api/health answer 200 with a healthy body, /unhealthy answers 503 with an
-unhealthy body. Both report the version in the environment variable STUB_VERSION.
+Usage: health_stub.py PORT [ADDRESS]. Serves on ADDRESS (default 127.0.0.1):PORT.
+/healthy and /api/health return 200 with a healthy body, /unhealthy returns 503 with an
+unhealthy body. Both bodies report the version in the environment variable STUB_VERSION.
 """
 
 import http.server
