@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 VENV_BIN = Path(sys.executable).parent
 INVENTORY = "inventories/lab"
 
-# What the runner reads from the inventory, so that it never restates the app's settings.
+# The app settings the runner reads from the inventory, so that it never restates them.
 _SETTINGS_EXPRESSION = (
     '{"project": shipline_project_name, "app_dir": shipline_app_dir, "environment": shipline_environment,'
     ' "deploy_user": shipline_deploy_user, "deploy_key": shipline_deploy_private_key_file,'

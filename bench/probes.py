@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import json
 import threading
@@ -24,12 +25,12 @@ class Sample:
 
     @property
     def ok(self) -> bool:
-        """True when the endpoint answered 200, whatever the body reported."""
+        """True when the endpoint returned status 200, whatever the body contains."""
         return self.status == 200
 
 
 def fetch(url: str, timeout: float) -> Sample:
-    """Send one GET to ``url`` and record what came back; never raises on HTTP or network errors."""
+    """Send one GET to ``url`` and record the response, or the HTTP or network error instead of raising it."""
     started = time.time()
     status: int | None = None
     raw = ""
@@ -41,7 +42,7 @@ def fetch(url: str, timeout: float) -> Sample:
     except urllib.error.HTTPError as http_error:
         status = http_error.code
         raw = http_error.read().decode(errors="replace")
-    except (OSError, ValueError) as network_error:
+    except (OSError, ValueError, http.client.HTTPException) as network_error:
         error = f"{type(network_error).__name__}: {network_error}"
     healthy, version = False, ""
     try:
@@ -107,14 +108,14 @@ def wait_until_healthy(url: str, version: str, timeout: float, interval: float =
 
 
 def downtime(samples: list[Sample]) -> dict:
-    """Return the failed request count and the longest time between two answered requests.
+    """Return the failed request count and the longest time between two successful requests.
 
-    A request fails when it gets no HTTP answer or a status other than 200. The gap runs from
-    the end of one answered request to the end of the next, so a run of failures and any slow
-    request both widen it.
+    A request fails when it gets no HTTP response or a status other than 200. The gap runs
+    from the end of one successful request to the end of the next, so a run of failures and
+    any slow request both widen it.
     """
-    answered = [sample.finished for sample in samples if sample.ok]
-    gaps = [later - earlier for earlier, later in itertools.pairwise(answered)]
+    succeeded = [sample.finished for sample in samples if sample.ok]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(succeeded)]
     return {
         "requests": len(samples),
         "failed": sum(1 for sample in samples if not sample.ok),

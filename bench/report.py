@@ -61,7 +61,7 @@ def memory_mib() -> int:
 
 @dataclass
 class Environment:
-    """Where and with what a benchmark ran."""
+    """The machine, tool versions and repository state of one benchmark run."""
 
     date: str
     command: str
@@ -83,7 +83,7 @@ def capture_environment(command: str, server_docker: str) -> Environment:
     """Record the machine, the tool versions and the repository state at the start of a run."""
     host_engine = _command_output(["docker", "version", "--format", "{{.Server.Version}}"])
     host_compose = _command_output(["docker", "compose", "version", "--short"])
-    # Changes under these paths alter what a deploy does, so a result must say they were there.
+    # Changes under these paths alter what a deploy does, so a result lists them.
     status = _command_output(
         [
             "git",

@@ -77,8 +77,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     args = parser.parse_args(argv)
+
     args.repetitions = args.repetitions or (1 if args.quick else 5)
-    args.scale = [int(count) for count in (args.scale or ("1,2" if args.quick else "1,2,4")).split(",")]
+    scale = args.scale or ("1,2" if args.quick else "1,2,4")
+    try:
+        args.scale = [int(count) for count in scale.split(",")]
+    except ValueError:
+        parser.error(f"--scale takes comma-separated whole numbers, such as 1,2,4, not {scale!r}")
     args.only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(args.only) - set(SCENARIOS))
     if unknown:

@@ -31,9 +31,9 @@ def callback_env(path: Path, enabled: str = "") -> dict[str, str]:
 def step_name(event: dict) -> str:
     """Return the step a task event belongs to, from the file that defines the task.
 
-    A task in a role's task file is ``<role>/<file stem>``, such as ``image_deploy/pull``;
-    the argument validation that Ansible adds from meta/argument_specs.yml is the role's
-    name; a task in the playbook, including an include_role, is PLAYBOOK_STEP.
+    A task in a role's task file is ``<role>/<file stem>``, such as ``image_deploy/pull``.
+    The argument validation that Ansible adds from meta/argument_specs.yml counts under the
+    role's name. A task in the playbook, including an include_role, is PLAYBOOK_STEP.
     """
     task_file = event.get("path", "").rsplit(":", 1)[0]
     if "/roles/" not in task_file or not event["role"]:
