@@ -51,14 +51,23 @@ INSTANCE_FILE = "molecule-instance.json"
 PUSHED_FILE = "molecule-pushed-images"
 
 
+def ensure_keyring() -> None:
+    """Create the Molecule keyring unless it exists.
+
+    Two scenarios creating it at once could each write half of it, so
+    scripts/molecule-all.sh creates it before it starts scenarios side by side.
+    """
+    pki.write_ca_and_server_cert(KEYRING / "tls", [registry.SERVER_NAME, "localhost"], ["127.0.0.1"])
+    pki.write_ssh_keypair(KEYRING / "admin_ed25519", "shipline-molecule-admin")
+    pki.write_ssh_keypair(KEYRING / "deploy_ed25519", "shipline-molecule-deploy")
+
+
 def seed_lab_folder(name: str) -> None:
     """Copy the Molecule keyring into the lab's state folder, making the keyring first if needed.
 
     ``lab.up`` keeps key files that exist, so the lab then uses the keyring's.
     """
-    pki.write_ca_and_server_cert(KEYRING / "tls", [registry.SERVER_NAME, "localhost"], ["127.0.0.1"])
-    pki.write_ssh_keypair(KEYRING / "admin_ed25519", "shipline-molecule-admin")
-    pki.write_ssh_keypair(KEYRING / "deploy_ed25519", "shipline-molecule-deploy")
+    ensure_keyring()
     folder = lab_dir(name)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     for relative in KEYRING_FILES:
@@ -154,12 +163,21 @@ def command_down(args: argparse.Namespace) -> dict:
     return {"removed": removed, "removed_tags": removed_tags}
 
 
+def command_keyring(_args: argparse.Namespace) -> dict:
+    """Create the Molecule keyring unless it exists, and return its folder."""
+    ensure_keyring()
+    return {"keyring": str(KEYRING)}
+
+
 def main() -> int:
     """Parse the command line, run one command and print its result as JSON."""
     logging.basicConfig(level=logging.INFO, format="lab_instance: %(message)s", stream=sys.stderr)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lab", required=True, help="lab name, molecule-<scenario>")
+    parser.add_argument("--lab", help="lab name, molecule-<scenario>; required by every command but keyring")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    keyring = commands.add_parser("keyring", help="create the key material every Molecule lab starts with")
+    keyring.set_defaults(func=command_keyring)
 
     up = commands.add_parser("up", help="start the lab: a registry and at most one server")
     up.add_argument(
@@ -190,6 +208,8 @@ def main() -> int:
     down.set_defaults(func=command_down)
 
     args = parser.parse_args()
+    if args.command != "keyring" and not args.lab:
+        parser.error(f"{args.command} needs --lab, the lab's name")
     print(json.dumps(args.func(args)))
     return 0
 
