@@ -49,7 +49,8 @@ molecule_pid=""
 if [[ " ${parts[*]} " == *" molecule "* && " ${parts[*]} " == *" e2e "* && "${SHIPLINE_TEST_SERIAL:-0}" != 1 ]]; then
     mkdir -p artifacts
     echo "== molecule (in the background, log: artifacts/molecule-all.log)" >&2
-    run_part molecule > artifacts/molecule-all.log 2>&1 &
+    # One scenario at a time here: the e2e tests already take the other core.
+    MOLECULE_JOBS=${MOLECULE_JOBS:-1} run_part molecule > artifacts/molecule-all.log 2>&1 &
     molecule_pid=$!
 fi
 
