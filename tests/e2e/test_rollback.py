@@ -296,8 +296,12 @@ def test_cleanup_leaves_other_projects_alone(seeded: Lab) -> None:
         "true",
         redis,
     )
-    deploy_ok(lab, SHA_G)
-    assert lab.on_server("docker", "container", "inspect", own_stopped, check=False).returncode != 0
+    try:
+        deploy_ok(lab, SHA_G)
+        assert lab.on_server("docker", "container", "inspect", own_stopped, check=False).returncode != 0
+    finally:
+        # Left behind, the container would stay in the project for the tests that follow.
+        lab.on_server("sh", "-c", f"docker rm -f {own_stopped} >/dev/null 2>&1; true")
     assert lab.on_server("docker", "image", "inspect", UNRELATED_IMAGE, check=False).returncode == 0
     running = lab.on_server("docker", "inspect", "--format", "{{.State.Running}}", UNRELATED_RUNNING).stdout
     assert running.strip() == "true"

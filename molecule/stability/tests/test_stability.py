@@ -16,6 +16,11 @@ def test_steady_project_passes(verdict) -> None:
     assert record["failed"] is False, record["msg"]
 
 
+def test_leftover_container_is_not_watched(host) -> None:
+    status = host.check_output("docker inspect --format '{{.State.Status}}' molecule-steady-leftover")
+    assert status == "created", f"the leftover container is {status}; the steady verdict no longer covers it"
+
+
 def test_steady_container_still_runs(host) -> None:
     status = host.check_output("docker inspect --format '{{.State.Status}} {{.RestartCount}}' molecule-steady-web-1")
     assert status == "running 0", f"the steady container is {status} (status, restarts)"
