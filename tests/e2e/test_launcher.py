@@ -14,17 +14,16 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.labkit import REPO, VENV_BIN, Lab
 from tests.secret_scan import Leak, scan_files, scan_text
+from tests.webhooks import WebhookReceiver, webhook_receiver
 
 pytestmark = pytest.mark.lab
 
@@ -45,47 +44,11 @@ WAITED_FOR_LOCK = re.compile(rf"^(ok|changed) +{HOST} +deploy_lock : Wait for th
 AMBIENT_PREFIXES = ("GITHUB_", "STAGING_", "SHIPLINE_", "CLASSROOM_", "ANSIBLE_")
 
 
-@dataclass
-class Receiver:
-    """A webhook receiver on 127.0.0.1. Each run posts to its own path, ``/hook/<label>``."""
-
-    base_url: str = ""
-    messages: list[tuple[str, str]] = field(default_factory=list)
-
-    def url(self, label: str) -> str:
-        return f"{self.base_url}/hook/{label}"
-
-    def bodies(self, label: str) -> list[str]:
-        """Return the bodies posted to the URL of ``label``, in arrival order."""
-        return [body for path, body in self.messages if path == f"/hook/{label}"]
-
-
 @pytest.fixture(scope="module")
-def webhook() -> Iterator[Receiver]:
-    """Start the receiver in a thread for the whole module."""
-    receiver = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            receiver.messages.append((self.path, self.rfile.read(length).decode("utf-8", errors="replace")))
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+def webhook() -> Iterator[WebhookReceiver]:
+    """A webhook receiver on 127.0.0.1 for the whole module. Each run posts to ``hook/<label>``."""
+    with webhook_receiver() as receiver:
         yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @dataclass
@@ -138,7 +101,7 @@ class StartedRun:
 class Launcher:
     """Starts ``python -m shipline`` from the checkout with a CI-shaped environment for the lab."""
 
-    def __init__(self, lab: Lab, workdir: Path, webhook: Receiver) -> None:
+    def __init__(self, lab: Lab, workdir: Path, webhook: WebhookReceiver) -> None:
         self.lab = lab
         self.workdir = workdir
         self.webhook = webhook
@@ -166,7 +129,7 @@ class Launcher:
             GITHUB_SERVER_URL="https://github.com",
             GITHUB_ACTOR="octocat",
             GITHUB_STEP_SUMMARY=str(self.workdir / f"{label}-summary.md"),
-            SHIPLINE_WEBHOOK_URL=self.webhook.url(label),
+            SHIPLINE_WEBHOOK_URL=self.webhook.url(f"hook/{label}"),
         )
         return env
 
@@ -222,9 +185,9 @@ def assert_no_secret_in_artifacts(lab: Lab, run: LauncherRun) -> None:
     assert leaks == [], describe(leaks)
 
 
-def assert_one_clean_message(lab: Lab, webhook: Receiver, run: LauncherRun) -> str:
+def assert_one_clean_message(lab: Lab, webhook: WebhookReceiver, run: LauncherRun) -> str:
     """Check that ``run`` posted exactly one webhook message without a secret; return its text."""
-    bodies = webhook.bodies(run.label)
+    bodies = webhook.bodies(f"hook/{run.label}")
     assert len(bodies) == 1, f"{run.label} posted {len(bodies)} messages: {bodies}"
     leaks = scan_text(lab_secrets(lab), bodies[0], f"{run.label} webhook message")
     assert leaks == [], describe(leaks)
@@ -258,7 +221,7 @@ def wait_for_lock(lab: Lab, runs: list[StartedRun], seconds: float = 600) -> Non
 
 
 @pytest.fixture(scope="module")
-def launcher(lab: Lab, tmp_path_factory: pytest.TempPathFactory, webhook: Receiver) -> Launcher:
+def launcher(lab: Lab, tmp_path_factory: pytest.TempPathFactory, webhook: WebhookReceiver) -> Launcher:
     return Launcher(lab, tmp_path_factory.mktemp("launcher"), webhook)
 
 
@@ -331,7 +294,7 @@ def test_deploy_summary_appended(first_deploy: LauncherRun) -> None:
     assert "### Phase durations" in summary
 
 
-def test_deploy_notifies_once(first_deploy: LauncherRun, launcher: Launcher, webhook: Receiver) -> None:
+def test_deploy_notifies_once(first_deploy: LauncherRun, launcher: Launcher, webhook: WebhookReceiver) -> None:
     text = assert_one_clean_message(launcher.lab, webhook, first_deploy)
     assert text.startswith(f"Shipline deploy of {SHA_GOOD} to staging: deployed")
     assert f"https://github.com/{GITHUB_REPOSITORY}/actions/runs/1001" in text
@@ -370,7 +333,9 @@ def test_unhealthy_deploy_summary_says_rolled_back(unhealthy_deploy: LauncherRun
     assert f"| {HOST} | rolled_back | {SHA_GOOD[:12]} |" in summary
 
 
-def test_unhealthy_deploy_notifies_once(unhealthy_deploy: LauncherRun, launcher: Launcher, webhook: Receiver) -> None:
+def test_unhealthy_deploy_notifies_once(
+    unhealthy_deploy: LauncherRun, launcher: Launcher, webhook: WebhookReceiver
+) -> None:
     text = assert_one_clean_message(launcher.lab, webhook, unhealthy_deploy)
     assert text.startswith(f"Shipline deploy of {SHA_UNHEALTHY} to staging: rolled_back")
 
@@ -461,7 +426,9 @@ def test_short_lock_timeout_leaves_no_record(concurrent: ConcurrentRuns, launche
     assert all(record["deployed_by"] != blocked_by for record in history(launcher.lab))
 
 
-def test_concurrent_deploys_notify_once_each(concurrent: ConcurrentRuns, launcher: Launcher, webhook: Receiver) -> None:
+def test_concurrent_deploys_notify_once_each(
+    concurrent: ConcurrentRuns, launcher: Launcher, webhook: WebhookReceiver
+) -> None:
     for run in concurrent.together:
         text = assert_one_clean_message(launcher.lab, webhook, run)
         assert ": deployed\n" in text, text
@@ -478,7 +445,7 @@ def test_concurrent_deploys_artifacts_have_no_secret(concurrent: ConcurrentRuns,
 # with a stand-in inventory (tests/unit/test_cli.py), among them a sha with non-hex digits.
 
 
-def test_repository_with_space_exits_2(launcher: Launcher, webhook: Receiver) -> None:
+def test_repository_with_space_exits_2(launcher: Launcher, webhook: WebhookReceiver) -> None:
     env = launcher.environment("bad-repository", 3001)
     env["GITHUB_REPOSITORY"] = "Acme/Classroom Manager"
     run = launcher.run("bad-repository", "deploy", "--inventory", INVENTORY, "--sha", SHA_GOOD, env=env)
@@ -487,7 +454,7 @@ def test_repository_with_space_exits_2(launcher: Launcher, webhook: Receiver) ->
     assert "path component 'classroom manager'" in run.error_lines[0]
     assert run.report["outcome"] == "invalid_input"
     assert not (run.artifacts_dir / "runner").exists()
-    assert webhook.bodies("bad-repository") == []
+    assert webhook.bodies("hook/bad-repository") == []
 
 
 def test_missing_ssh_key_exits_2(launcher: Launcher) -> None:
@@ -501,7 +468,7 @@ def test_missing_ssh_key_exits_2(launcher: Launcher) -> None:
     assert_no_secret_in_artifacts(launcher.lab, run)
 
 
-def test_closed_ssh_port_exits_4(launcher: Launcher, webhook: Receiver) -> None:
+def test_closed_ssh_port_exits_4(launcher: Launcher, webhook: WebhookReceiver) -> None:
     port = closed_port()
     env = launcher.environment("closed-port", 3003)
     env["STAGING_SSH_PORT"] = str(port)
@@ -568,7 +535,7 @@ def test_failed_rollback_summary_says_so(rollback_fails: tuple[LauncherRun, str]
 
 
 def test_failed_rollback_notifies_once(
-    rollback_fails: tuple[LauncherRun, str], launcher: Launcher, webhook: Receiver
+    rollback_fails: tuple[LauncherRun, str], launcher: Launcher, webhook: WebhookReceiver
 ) -> None:
     run, _ = rollback_fails
     text = assert_one_clean_message(launcher.lab, webhook, run)

@@ -7,20 +7,18 @@ tests/secret_scan.py searches for, is a leak and never a coincidence.
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
 from tests.labkit import REPO, VENV_BIN, Lab
 from tests.secret_scan import Leak, scan_files, scan_text
+from tests.webhooks import WebhookReceiver, webhook_receiver
 
 SHA = "5ec2e70000000000000000000000000000000001"
 APP_DIR = "/srv/classroom-manager-staging"
@@ -46,34 +44,11 @@ def describe(leaks: list[Leak]) -> str:
     return "\n".join(str(leak) for leak in leaks[:20])
 
 
-class _WebhookRecorder(http.server.BaseHTTPRequestHandler):
-    """Stores the body of every POST, as a Slack-compatible webhook would receive it."""
-
-    bodies: ClassVar[list[str]] = []
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length", "0"))
-        type(self).bodies.append(self.rfile.read(length).decode("utf-8", errors="replace"))
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def webhook() -> Iterator[tuple[str, list[str]]]:
-    """A webhook receiver on 127.0.0.1; yields its URL and the bodies it received."""
-    _WebhookRecorder.bodies = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _WebhookRecorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook", _WebhookRecorder.bodies
-    finally:
-        server.shutdown()
-        server.server_close()
+def webhook() -> Iterator[WebhookReceiver]:
+    """A webhook receiver on 127.0.0.1 for the deploy's notification."""
+    with webhook_receiver() as receiver:
+        yield receiver
 
 
 def run_leaky_play(tmp_path: Path, secret: str, no_log: bool) -> subprocess.CompletedProcess[str]:
@@ -142,11 +117,11 @@ def test_deploy_output_has_no_secret(provisioned: Lab) -> None:
 
 @pytest.mark.lab
 def test_cli_deploy_artifacts_have_no_secret(
-    provisioned: Lab, tmp_path: Path, webhook: tuple[str, list[str]]
+    provisioned: Lab, tmp_path: Path, webhook: WebhookReceiver
 ) -> None:
     lab = provisioned
     lab.build(SHA)
-    url, bodies = webhook
+    url = webhook.url()
     artifacts = tmp_path / "artifacts"
     run = subprocess.run(
         [sys.executable, "-m", "shipline", "deploy", "--inventory", "inventories/lab", "--sha", SHA,
@@ -156,6 +131,7 @@ def test_cli_deploy_artifacts_have_no_secret(
         timeout=900,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    bodies = webhook.bodies()
     assert bodies, "the deploy sent no notification to the webhook"
     assert any(artifacts.rglob("job_events/*.json")), f"no ansible-runner events under {artifacts}"
 

@@ -7,10 +7,8 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,9 @@ from launcher_support import (
     STAGING_GROUP_VARS,
     write_inventory,
 )
+
+from tests.webhooks import WebhookReceiver
+from tests.webhooks import webhook_receiver as receive_webhooks
 
 
 @pytest.fixture
@@ -70,41 +71,11 @@ def run_cli(tmp_path: Path, clean_env: dict[str, str]) -> Callable[..., CliResul
     return run
 
 
-@dataclass
-class Receiver:
-    """A webhook receiver on 127.0.0.1 that records every POST body."""
-
-    url: str
-    bodies: list[bytes] = field(default_factory=list)
-    status: int = 200
-
-
 @pytest.fixture
-def webhook_receiver() -> Iterator[Receiver]:
-    """Start an HTTP server on 127.0.0.1 that stores POST bodies and answers ``status``."""
-    receiver = Receiver(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            receiver.bodies.append(self.rfile.read(length))
-            self.send_response(receiver.status)
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/shipline"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    """A webhook receiver on 127.0.0.1 that records every POST and answers ``status``."""
+    with receive_webhooks() as receiver:
         yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -123,7 +123,7 @@ def test_unreachable_deploy_notifies_once(run_cli, clean_env, tmp_path, fake_pro
     env = dict(
         clean_env,
         SHIPLINE_PROJECT_DIR=str(fake_project),
-        SHIPLINE_WEBHOOK_URL=webhook_receiver.url,
+        SHIPLINE_WEBHOOK_URL=webhook_receiver.url(),
         GITHUB_SERVER_URL="https://github.example",
         GITHUB_REPOSITORY="Acme/Classroom",
         GITHUB_RUN_ID="4242",
@@ -132,13 +132,13 @@ def test_unreachable_deploy_notifies_once(run_cli, clean_env, tmp_path, fake_pro
     result = run_cli("deploy", "--inventory", str(inventory), "--sha", SHA, env=env)
 
     assert result.returncode == 4
-    assert len(webhook_receiver.bodies) == 1
-    text = json.loads(webhook_receiver.bodies[0])["text"]
+    assert len(webhook_receiver.bodies()) == 1
+    text = json.loads(webhook_receiver.bodies()[0])["text"]
     assert SHA in text
     assert "staging" in text
     assert "failed" in text
     assert "https://github.example/Acme/Classroom/actions/runs/4242" in text
-    _assert_no_secret(webhook_receiver.bodies[0].decode())
+    _assert_no_secret(webhook_receiver.bodies()[0])
     assert result.report["image_repository"] == "ghcr.io/acme/classroom"
 
 

@@ -39,13 +39,13 @@ def _environ(url: str) -> dict[str, str]:
 
 
 def test_one_message_with_sha_env_outcome_and_no_secret(webhook_receiver):
-    environ = _environ(webhook_receiver.url)
+    environ = _environ(webhook_receiver.url())
 
     delivered = notify(_report(), environ, Redactor([], environ))
 
     assert delivered is True
-    assert len(webhook_receiver.bodies) == 1
-    body = webhook_receiver.bodies[0].decode()
+    assert len(webhook_receiver.bodies()) == 1
+    body = webhook_receiver.bodies()[0]
     text = json.loads(body)["text"]
     assert SHA in text
     assert "staging" in text
@@ -68,7 +68,7 @@ def test_error_status_logs_warning(webhook_receiver, caplog):
     webhook_receiver.status = 500
 
     with caplog.at_level(logging.WARNING, logger="shipline.notify"):
-        delivered = notify(_report(), _environ(webhook_receiver.url))
+        delivered = notify(_report(), _environ(webhook_receiver.url()))
 
     assert delivered is False
     assert "rejected the notification: HTTP 500" in caplog.text
@@ -76,8 +76,8 @@ def test_error_status_logs_warning(webhook_receiver, caplog):
 
 def test_no_url_or_other_command_sends_nothing(webhook_receiver):
     assert notify(_report(), {}) is False
-    assert notify(_report(command="status", outcome="status"), _environ(webhook_receiver.url)) is False
-    assert webhook_receiver.bodies == []
+    assert notify(_report(command="status", outcome="status"), _environ(webhook_receiver.url())) is False
+    assert webhook_receiver.bodies() == []
 
 
 def test_message_lists_hosts():
