@@ -1,4 +1,4 @@
-"""Verify a server the bootstrap role provisioned: Docker, the deploy user, sshd, the app folder."""
+"""Verify a server the bootstrap role provisioned: Docker, deploy user, sshd, app folder, firewall, updates."""
 
 from __future__ import annotations
 
@@ -135,3 +135,35 @@ def test_app_folder_belongs_to_deploy_user(host) -> None:
     assert folder.user == DEPLOY_USER, f"{APP_DIR} is owned by {folder.user}"
     assert folder.group == DEPLOY_USER, f"{APP_DIR} has group {folder.group}"
     assert folder.mode == 0o750, f"{APP_DIR} has mode {folder.mode:o}, expected 750"
+
+
+def test_host_firewall_loads_at_boot(host) -> None:
+    unit = host.service("shipline-firewall.service")
+    assert unit.is_enabled, "shipline-firewall.service is not enabled: the firewall would be gone after a reboot"
+
+
+def test_host_firewall_drops_by_default_and_allows_ssh_and_the_app(host) -> None:
+    table = host.run("nft list table inet shipline_host")
+    assert table.rc == 0, f"the host firewall table is not loaded: {table.stderr}"
+    rules = table.stdout
+    assert "hook input priority filter; policy drop;" in rules, rules
+    assert 'tcp dport 22 accept comment "ssh"' in rules, rules
+    assert 'tcp dport 8080 accept comment "app"' in rules, rules
+
+
+def test_unattended_upgrades_run_daily(host) -> None:
+    assert host.package("unattended-upgrades").is_installed
+    settings = host.check_output("apt-config dump APT::Periodic")
+    assert 'APT::Periodic::Update-Package-Lists "1";' in settings, settings
+    assert 'APT::Periodic::Unattended-Upgrade "1";' in settings, settings
+    for timer in ("apt-daily.timer", "apt-daily-upgrade.timer"):
+        assert host.service(timer).is_enabled, f"{timer} is not enabled"
+
+
+def test_unattended_upgrades_take_only_security_updates(host) -> None:
+    settings = host.check_output("apt-config dump Unattended-Upgrade")
+    patterns = [line for line in settings.splitlines() if line.startswith("Unattended-Upgrade::Origins-Pattern:: ")]
+    assert patterns, f"no origin pattern is set:\n{settings}"
+    assert all("-security" in line for line in patterns), f"a pattern allows more than security updates:\n{settings}"
+    allowed = [line for line in settings.splitlines() if line.startswith("Unattended-Upgrade::Allowed-Origins:: ")]
+    assert allowed == [], f"the package's Allowed-Origins list was not cleared:\n{settings}"
