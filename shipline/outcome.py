@@ -158,7 +158,8 @@ def host_exit_code(command: str, result: HostResult, unreachable: list[str]) -> 
 
 def _describe_host(result: HostResult) -> str:
     parts = [f"{result.host}: {result.outcome}"]
-    if result.failed_phase:
+    # The playbook's message usually names the phase already, so it is added only when missing.
+    if result.failed_phase and f"phase {result.failed_phase}" not in (result.message or ""):
         parts.append(f"in phase {result.failed_phase}")
     if result.lock:
         holder = result.lock.get("holder") or "another deploy"

@@ -48,6 +48,23 @@ def test_lock_held_exits_5_and_names_holder():
     assert "lock held by bob (run 7) since 2026-01-01T00:00:00Z" in decision.reason
 
 
+def test_reason_names_phase_once():
+    message = "Deploy of abcdef1 to web1 failed in phase health: HTTP 502. Rolled back: release 1234567 serves."
+    results = [_host("web1", "rolled_back", failed_phase="health", message=message)]
+
+    decision = decide("deploy", results, "failed", [])
+
+    assert decision.reason == f"web1: rolled_back: {message}"
+
+
+def test_reason_adds_phase_message_lacks():
+    results = [_host("web1", "rolled_back", failed_phase="health", message="HTTP 502")]
+
+    decision = decide("deploy", results, "failed", [])
+
+    assert decision.reason == "web1: rolled_back in phase health: HTTP 502"
+
+
 def test_rollback_decision():
     assert decide("rollback", [_host("web1", "rolled_back")], "successful", []).exit_code == ExitCode.OK
     assert decide("rollback", [_host("web1", "failed")], "failed", []).exit_code == 1
