@@ -13,6 +13,7 @@ SHA_B = "b2c3d4e5f60718293a4b5c6d7e8f901234567890"
 SHA_UNHEALTHY = "c0ffee0000000000000000000000000000000001"
 SHA_NEVER_PUSHED = "deadbeef00000000000000000000000000000000"
 BUILT = ("backend", "frontend")
+APP_DIR = "/srv/classroom-manager-staging"
 
 
 def deploy(lab: Lab, sha: str, **extravars) -> object:
@@ -74,6 +75,24 @@ def test_running_images_are_the_release_tags(unrelated: Lab) -> None:
             "docker", "image", "inspect", "--format", "{{index .RepoDigests 0}}", tagged
         ).stdout.strip()
         assert running[service] == digest, f"{service} runs {running[service]}, expected {digest}"
+
+
+def test_redeploy_of_serving_release_changes_nothing(unrelated: Lab) -> None:
+    lab = unrelated
+    lab.build(SHA_B)
+    assert deploy(lab, SHA_B).returncode == 0
+    history = lab.on_server("cat", f"{APP_DIR}/releases.json").stdout
+    running = lab.running_images()
+
+    again = deploy(lab, SHA_B)
+
+    assert again.returncode == 0, again.output[-4000:]
+    assert again.recap_changed() == 0, again.output[-4000:]
+    migrations = again.output.split("TASK [Run the release's migrations before the switch]", 1)[1]
+    assert migrations.splitlines()[1].startswith("skipping: [staging-1]"), migrations[:500]
+    assert lab.on_server("cat", f"{APP_DIR}/releases.json").stdout == history
+    assert lab.running_images() == running
+    assert health_version(lab) == SHA_B
 
 
 def test_unrelated_image_and_container_survive(unrelated: Lab) -> None:
