@@ -42,7 +42,11 @@ def _command_output(command: list[str]) -> str:
         completed = subprocess.run(command, capture_output=True, text=True, check=False, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"unavailable ({error})"
-    return completed.stdout.strip() if completed.returncode == 0 else f"unavailable ({completed.stderr.strip()})"
+    if completed.returncode == 0:
+        return completed.stdout.strip()
+    # A usage error prints a whole help text; its first line says enough.
+    first_line = next((line for line in completed.stderr.splitlines() if line.strip()), "no error output")
+    return f"unavailable ({first_line.strip()})"
 
 
 def load_average() -> str:
