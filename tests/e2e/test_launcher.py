@@ -29,6 +29,7 @@ pytestmark = pytest.mark.lab
 
 SHA_GOOD = "1a00000000000000000000000000000000000001"
 SHA_NEXT = "1a00000000000000000000000000000000000002"
+SHA_THIRD = "1a00000000000000000000000000000000000003"
 SHA_UNHEALTHY = "1a00000000000000000000000000000000000bad"
 GITHUB_REPOSITORY = "Acme/Classroom-Manager"
 IMAGE_REPOSITORY = "registry.shipline.test:5000/acme/classroom-manager"
@@ -368,14 +369,19 @@ class ConcurrentRuns:
 
 @pytest.fixture(scope="module")
 def concurrent(launcher: Launcher, first_deploy: LauncherRun) -> ConcurrentRuns:
-    """SHA_GOOD and SHA_NEXT deployed at once, then a deploy with a 1 s lock timeout."""
+    """SHA_NEXT and SHA_THIRD deployed at once, then a deploy with a 1 s lock timeout.
+
+    Neither release serves before, so that each run switches releases and records one: a
+    redeploy of the serving release would record nothing.
+    """
     assert first_deploy.returncode == 0, first_deploy.tail()
     launcher.lab.build(SHA_NEXT)
+    launcher.lab.build(SHA_THIRD)
     deploy = ("deploy", "--inventory", INVENTORY, "--lock-timeout", "600")
     # Run ids unique to this session, so that records of a reused lab's earlier runs do not count.
     run_id = int(time.time())
-    first = launcher.start("together-1", *deploy, "--sha", SHA_GOOD, run_id=run_id + 1)
-    second = launcher.start("together-2", *deploy, "--sha", SHA_NEXT, run_id=run_id + 2)
+    first = launcher.start("together-1", *deploy, "--sha", SHA_NEXT, run_id=run_id + 1)
+    second = launcher.start("together-2", *deploy, "--sha", SHA_THIRD, run_id=run_id + 2)
     try:
         wait_for_lock(launcher.lab, [first, second])
         blocked = launcher.deploy("blocked", SHA_NEXT, "--lock-timeout", "1", run_id=run_id + 3)

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.lab
 # The values test_deploy.py and test_rollback.py use, so one session builds them once.
 SHA_A = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 SHA_B = "b2c3d4e5f60718293a4b5c6d7e8f901234567890"
+SHA_C = "c3d4e5f60718293a4b5c6d7e8f9012345678901a"
 
 APP_DIR = "/srv/classroom-manager-staging"
 LOCK = f"{APP_DIR}/.deploy.lock"
@@ -79,10 +80,11 @@ def wait_for_lock(lab: Lab, seconds: float = 120) -> None:
 
 @pytest.fixture(scope="module")
 def serving(provisioned: Lab) -> Lab:
-    """The server serving release A, with A and B built and no lock held."""
+    """The server serving release A, with A, B and C built and no lock held."""
     lab = provisioned
     lab.build(SHA_A)
     lab.build(SHA_B)
+    lab.build(SHA_C)
     lab.on_server("rm", "-rf", LOCK)
     run = deploy(lab, SHA_A)
     assert run.returncode == 0, run.output[-4000:]
@@ -90,9 +92,10 @@ def serving(provisioned: Lab) -> Lab:
 
 
 def test_concurrent_deploys_run_one_after_other(serving: Lab) -> None:
+    # Two releases that do not serve yet: a redeploy of the serving one records nothing.
     lab = serving
     first, first_box = start(deploy, lab, SHA_B, shipline_deployed_by="runner-b")
-    second, second_box = start(deploy, lab, SHA_A, shipline_deployed_by="runner-a")
+    second, second_box = start(deploy, lab, SHA_C, shipline_deployed_by="runner-c")
     first.join()
     second.join()
 
@@ -100,7 +103,7 @@ def test_concurrent_deploys_run_one_after_other(serving: Lab) -> None:
     assert [run.returncode for run in runs] == [0, 0], "\n".join(run.output[-3000:] for run in runs)
     assert sum("Waiting up to 600 s for it" in words(run) for run in runs) == 1
     records = history(lab)[-2:]
-    assert {record["sha"] for record in records} == {SHA_A, SHA_B}
+    assert {record["sha"] for record in records} == {SHA_B, SHA_C}
     assert records[0]["finished_at"] <= records[1]["started_at"]
     assert not lock_exists(lab)
 
