@@ -44,7 +44,7 @@ def _command_output(command: list[str]) -> str:
         return f"unavailable ({error})"
     if completed.returncode == 0:
         return completed.stdout.strip()
-    # A usage error prints a whole help text; its first line says enough.
+    # A usage error prints the whole help text, so only its first line is kept.
     first_line = next((line for line in completed.stderr.splitlines() if line.strip()), "no error output")
     return f"unavailable ({first_line.strip()})"
 

@@ -73,7 +73,7 @@ def run_cli(tmp_path: Path, clean_env: dict[str, str]) -> Callable[..., CliResul
 
 @pytest.fixture
 def webhook_receiver() -> Iterator[WebhookReceiver]:
-    """A webhook receiver on 127.0.0.1 that records every POST and answers ``status``."""
+    """A webhook receiver on 127.0.0.1 that records every POST and responds with ``status``."""
     with receive_webhooks() as receiver:
         yield receiver
 

@@ -57,7 +57,7 @@ def test_reason_names_phase_once():
     assert decision.reason == f"web1: rolled_back: {message}"
 
 
-def test_reason_adds_phase_message_lacks():
+def test_reason_adds_missing_phase():
     results = [_host("web1", "rolled_back", failed_phase="health", message="HTTP 502")]
 
     decision = decide("deploy", results, "failed", [])

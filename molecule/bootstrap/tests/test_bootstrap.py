@@ -142,7 +142,7 @@ def test_host_firewall_loads_at_boot(host) -> None:
     assert unit.is_enabled, "shipline-firewall.service is not enabled: the firewall would be gone after a reboot"
 
 
-def test_host_firewall_drops_by_default_and_allows_ssh_and_the_app(host) -> None:
+def test_firewall_allows_only_ssh_and_app(host) -> None:
     table = host.run("nft list table inet shipline_host")
     assert table.rc == 0, f"the host firewall table is not loaded: {table.stderr}"
     rules = table.stdout
